@@ -1,14 +1,15 @@
 """Prune the 250k-piece vocabulary to what Swedish, Danish, Norwegian (nb/nn) and English text needs.
 
-Kept: every piece that the full tokenizer uses on the wordfreq word lists (the most frequent words lower-case, the
-most frequent of those also capitalised) and on our own messages in data/ (the only Nynorsk source of any size);
-every piece used at least `min_text_count` times in the real reviews under ../shared/data when present (rarer
-pieces there are names and typos, which still segment into shorter kept pieces); every single-character piece (with or without the leading `▁`), every short digit piece,
-and the special tokens. Because every piece on a word's best path is kept, and removing pieces only removes
-competing paths, those words segment exactly as before.
+Kept:
+- every piece that the full tokenizer uses on the wordfreq word lists (the most frequent words lower-case, the most
+  frequent of those also capitalised) and on our own messages in data/ (the only Nynorsk source of any size);
+- every piece used at least `min_text_count` times in the real reviews under ../shared/data when present (rarer
+  pieces there are names and typos, which still segment into shorter kept pieces);
+- every single-character piece (with or without the leading `▁`), every short digit piece, the special tokens.
 
-A deterministic tenth of each word list, and of the texts, is held out of the corpus, so that tests can measure
-how often unseen words still segment identically.
+Because every piece on a word's best path is kept, and removing pieces only removes competing paths, those words
+segment exactly as before. A deterministic tenth of each word list, and of the texts, is held out of the corpus,
+so that tests can measure how often unseen words still segment identically.
 """
 
 from __future__ import annotations
