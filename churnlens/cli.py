@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from churnlens import __version__
 
@@ -24,6 +25,26 @@ def _data_stats(args: argparse.Namespace) -> int:
     from training.data.stats import print_stats
 
     print_stats(as_json=args.json)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    import logging
+
+    from training.config import from_args
+    from training.data.load import load_rows
+    from training.train import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    cfg = from_args(args)
+    rows = [r for r in load_rows(Path(cfg.data_dir)) if r["origin"] in cfg.origins]
+    best = train(
+        cfg,
+        [r for r in rows if r["split"] == "train"],
+        [r for r in rows if r["split"] == "dev"],
+        resume=args.resume,
+    )
+    print(f"best model: {best}")
     return 0
 
 
@@ -48,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     stats = data_sub.add_parser("stats", help="counts by language x reason x split x origin, and agreement")
     stats.add_argument("--json", action="store_true", help="print everything as JSON")
     stats.set_defaults(handler=_data_stats)
+
+    from training.config import add_arguments
+
+    train = sub.add_parser("train", help="fine-tune the encoder with reason and sentiment heads")
+    add_arguments(train)
+    train.add_argument("--resume", action="store_true", help="continue from OUTPUT_DIR/checkpoint.pt")
+    train.set_defaults(handler=_train)
     return parser
 
 
