@@ -1,0 +1,101 @@
+"""Export to int8 ONNX and score with the onnxruntime Predictor: the same answers as torch (the parity test)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from serving.labels import REASONS  # noqa: E402
+from tests.test_train import _rows  # noqa: E402
+from training.config import TrainConfig  # noqa: E402
+from training.package import package_model  # noqa: E402
+from training.tiny import make_tiny_encoder  # noqa: E402
+from training.train import load_model, train  # noqa: E402
+
+TEXTS = [
+    "alldeles för dyrt pris faktura, jag säger upp",
+    "otrevlig personal svarar aldrig på mina mejl",
+    "tack så mycket bra service",
+    "Hej! " * 300 + "otrevlig personal",
+    "😡😡😡",
+    "Ærlig talt er prisen ikke problemet, det er jeres kundeservice.",
+]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, pruned_dir):
+    tmp = tmp_path_factory.mktemp("export")
+    tiny = make_tiny_encoder(tmp / "tiny", pruned_dir)
+    cfg = TrainConfig(
+        model=str(tiny),
+        output_dir=str(tmp / "run"),
+        max_length=64,
+        batch_size=8,
+        epochs=4,
+        lr=3e-3,
+        head_lr=3e-3,
+        eval_every=12,
+        checkpoint_every=100,
+        dropout=0.0,
+    )
+    best = train(cfg, _rows(48), _rows(12))
+    return best, cfg, tmp
+
+
+@pytest.fixture(scope="module")
+def shipped(trained):
+    best, cfg, tmp = trained
+    model = load_model(best, attn_implementation="eager")
+    package_model(model, best / "encoder", tmp / "models" / "t1", "t1", cfg)
+    return tmp / "models" / "t1"
+
+
+def _torch_probs(best, cfg, texts):
+    from transformers import AutoTokenizer
+
+    from training.encode import encode_texts, pad
+
+    model = load_model(best)
+    tok = AutoTokenizer.from_pretrained(best / "encoder")
+    ids, _ = encode_texts(tok, texts, cfg.max_length, cfg.truncation, cfg.text_prefix)
+    batch, mask = pad(ids, tok.pad_token_id)
+    with torch.no_grad():
+        r, _s = model(batch, mask)
+    return torch.softmax(r, -1).numpy()
+
+
+def test_int8_onnx_agrees_with_torch(trained, shipped):
+    from serving.predictor import Predictor
+
+    best, cfg, _ = trained
+    pred = Predictor(shipped, threads=1)
+    got = np.array([[p.reason_scores[r] for r in REASONS] for p in pred.predict(TEXTS)])
+    want = _torch_probs(best, cfg, TEXTS)
+    assert (got.argmax(1) == want.argmax(1)).mean() >= 0.99
+    assert np.abs(got - want).max() < 0.05
+
+
+def test_predictor_fields_and_order(shipped):
+    from serving.predictor import Predictor
+
+    pred = Predictor(shipped, threads=1, batch_size=2)
+    out = pred.predict(TEXTS, ids=[f"m{i}" for i in range(len(TEXTS))])
+    assert [p.id for p in out] == [f"m{i}" for i in range(len(TEXTS))]
+    for p in out:
+        assert abs(sum(p.reason_scores.values()) - 1) < 1e-4
+        assert p.treatment == (p.reason == "treatment")
+        assert p.model == "churnlens-t1"
+    assert out[3].truncated and not out[0].truncated
+    # the same text scores the same alone and inside a padded batch
+    alone = pred.predict_one(TEXTS[1])
+    assert alone.reason_scores == pytest.approx(out[1].reason_scores, abs=1e-4)
+
+
+def test_predictor_rejects_empty_text_naming_the_index(shipped):
+    from serving.predictor import InvalidText, Predictor
+
+    pred = Predictor(shipped, threads=1)
+    with pytest.raises(InvalidText, match=r"text\[1\]"):
+        pred.predict(["fint", "   \n "])
