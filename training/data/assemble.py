@@ -2,13 +2,16 @@
 
 Inputs (a work directory, not committed):
   written/<batch>.jsonl                  writers' messages with their own (intended) labels
-  labels/written_second_<batch>.jsonl    a blind second annotator's labels of those messages
+  labels2/written_second_<batch>.jsonl   a blind second annotator's labels, messages in shuffled order
+  labels/written_second_<batch>.jsonl    a blind pass over the messages in the writer's order (the official second
+                                         label where no shuffled pass exists, otherwise a third opinion)
   labels/real_A_<nn>.jsonl, real_B_<nn>.jsonl   two blind annotators' labels of real reviews (ids only)
   labels/adjudicated_written.jsonl, labels/adjudicated_real.jsonl   a third person's decision where the two differ
 
 Outputs: data/written.jsonl (our text, both annotations, final label, split) and data/real_labels.jsonl (ids and
-labels only: real review text is never committed). Only items with both annotations are written; a reason or
-sentiment disagreement without an adjudication is left out and counted.
+labels only: real review text is never committed). Only items with both annotations are written. A
+disagreement is settled by the majority when a third annotator agrees with one side, otherwise by the
+adjudicator's decision; an item with neither is left out and counted.
 
     python -m training.data.assemble /work/tmp
 """
@@ -38,9 +41,11 @@ def _index(paths: list[Path]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _decide(first: dict, second: dict, adjudicated: dict | None, field: str) -> str | None:
+def _decide(first: dict, second: dict, adjudicated: dict | None, field: str, third: dict | None = None) -> str | None:
     if first.get(field) == second.get(field):
         return first.get(field)
+    if third is not None and third.get(field) in (first.get(field), second.get(field)):
+        return third.get(field)
     if adjudicated and field in adjudicated:
         return adjudicated[field]
     return None
@@ -53,7 +58,9 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def assemble_written(work: Path, out_dir: Path) -> Counter:
-    second = _index(sorted((work / "labels").glob("written_second_*.jsonl")))
+    ordered = _index(sorted((work / "labels").glob("written_second_*.jsonl")))
+    shuffled = _index(sorted((work / "labels2").glob("written_second_*.jsonl")))
+    second = {**ordered, **shuffled}
     adjudicated = _index([p for p in [work / "labels" / "adjudicated_written.jsonl"] if p.is_file()])
     report: Counter = Counter()
     rows: list[dict[str, Any]] = []
@@ -67,7 +74,8 @@ def assemble_written(work: Path, out_dir: Path) -> Counter:
             writer = {k: w[k] for k in LABEL_FIELDS}
             sec = second[wid]
             adj = adjudicated.get(wid)
-            final = {f: _decide(writer, sec, adj, f) for f in ("reason", "sentiment")}
+            third = ordered.get(wid) if wid in shuffled else None
+            final = {f: _decide(writer, sec, adj, f, third) for f in ("reason", "sentiment")}
             if None in final.values():
                 report["disagreement_not_adjudicated"] += 1
                 continue
@@ -83,7 +91,8 @@ def assemble_written(work: Path, out_dir: Path) -> Counter:
                     "hard_type": (w.get("hard_type") or "") if w["hard"] else "",
                     "writer": w.get("persona", ""),
                     "origin": "written",
-                    "annotations": {"writer": writer, "second": sec},
+                    "annotations": {"writer": writer, "second": sec} | ({"third": third} if third else {}),
+                    "second_order": "shuffled" if wid in shuffled else "writer",
                     "adjudicated": any(writer.get(f) != sec.get(f) for f in ("reason", "sentiment")),
                 }
             )
