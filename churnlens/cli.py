@@ -4,6 +4,7 @@ so that serving commands work without the training extra installed."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -48,6 +49,88 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    import logging
+
+    from training.release import release
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    metrics = release(Path(args.run_dir), args.version, Path(args.models_dir), make_current=not args.no_current)
+    print(json.dumps({"version": metrics["version"], "parity": metrics["parity_test_split"]}, indent=2))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from training.release import evaluate_shipped
+
+    result = evaluate_shipped(Path(args.model), args.split, baselines=not args.no_baselines)
+    out = Path(args.out) if args.out else Path(args.model) / f"eval-{args.split}"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(result["reports"], indent=2, ensure_ascii=False) + "\n")
+    (out / "metrics.md").write_text(result["summary_markdown"] + "\n")
+    print(result["summary_markdown"])
+    print(f"\nwrote {out}/metrics.json and metrics.md")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+    import logging
+
+    import uvicorn
+
+    from serving.api.app import create_app
+    from serving.api.settings import ServeSettings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    overrides = {
+        k: v
+        for k, v in {"host": args.host, "port": args.port, "model_dir": args.model_dir, "threads": args.threads}.items()
+        if v is not None
+    }
+    settings = dataclasses.replace(ServeSettings.from_env(), **overrides)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        limit_concurrency=None,
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    _install_sighup_reload(server, app)
+    server.run()
+    return 0
+
+
+def _install_sighup_reload(server, app) -> None:
+    """SIGHUP swaps in the model the manifest names, like the admin route."""
+    import asyncio
+    import signal
+
+    from serving.api.app import reload_model
+
+    original_startup = server.startup
+
+    async def startup(*a, **kw):
+        await original_startup(*a, **kw)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_reload_quietly(app, reload_model)))
+
+    server.startup = startup
+
+
+async def _reload_quietly(app, reload_model) -> None:
+    import logging
+
+    try:
+        await reload_model(app)
+    except Exception:  # logged by reload_model; the old model keeps serving
+        logging.getLogger("churnlens.api").warning("SIGHUP reload failed; still serving the previous model")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="churnlens", description=__doc__)
     parser.add_argument("--version", action="version", version=f"churnlens {__version__}")
@@ -76,6 +159,31 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(train)
     train.add_argument("--resume", action="store_true", help="continue from OUTPUT_DIR/checkpoint.pt")
     train.set_defaults(handler=_train)
+
+    serve = sub.add_parser("serve", help="serve the API (default 127.0.0.1:8000) with the shipped model")
+    serve.add_argument("--host", default=None, help="default: CHURNLENS_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: CHURNLENS_PORT or 8000")
+    serve.add_argument(
+        "--model-dir", default=None, help="default: CHURNLENS_MODEL_DIR or the version models/current names"
+    )
+    serve.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: all cores)")
+    serve.set_defaults(handler=_serve)
+
+    export = sub.add_parser(
+        "export", help="export a training run to int8 ONNX in models/VERSION, calibrate, evaluate, write the card"
+    )
+    export.add_argument("run_dir", help="a `churnlens train` output directory")
+    export.add_argument("--version", required=True)
+    export.add_argument("--models-dir", default="models")
+    export.add_argument("--no-current", action="store_true", help="do not switch models/current to it")
+    export.set_defaults(handler=_export)
+
+    evaluate = sub.add_parser("evaluate", help="evaluate a shipped model directory on a split, beside baselines")
+    evaluate.add_argument("model", help="a models/VERSION directory")
+    evaluate.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    evaluate.add_argument("--no-baselines", action="store_true")
+    evaluate.add_argument("--out", default=None, help="output directory (default MODEL/eval-SPLIT)")
+    evaluate.set_defaults(handler=_evaluate)
     return parser
 
 

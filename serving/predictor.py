@@ -3,6 +3,7 @@ temperature-scaled probabilities and the needs-review signal from the shipped th
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -60,6 +61,21 @@ class Predictor:
     @property
     def model_name(self) -> str:
         return f"churnlens-{self.spec.version}"
+
+    def metrics_summary(self) -> dict[str, object]:
+        """Headline test figures from the model directory's metrics.json (empty when it has none)."""
+        path = self.model_dir / "metrics.json"
+        if not path.is_file():
+            return {}
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+        main = metrics.get("test", {}).get(self.model_name, {})
+        summary: dict[str, object] = {}
+        if main:
+            summary["test_reason_macro_f1"] = main["reason"]["macro_f1"]
+            summary["test_sentiment_macro_f1"] = main["sentiment"]["macro_f1"]
+            summary["test_treatment_f1"] = main["treatment_flag"]["f1"]
+            summary["by_origin"] = main.get("by_origin", {})
+        return summary
 
     def _clean(self, texts: Sequence[object]) -> list[str]:
         out = []

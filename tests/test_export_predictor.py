@@ -8,11 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from serving.labels import REASONS  # noqa: E402
-from tests.test_train import _rows  # noqa: E402
-from training.config import TrainConfig  # noqa: E402
-from training.package import package_model  # noqa: E402
-from training.tiny import make_tiny_encoder  # noqa: E402
-from training.train import load_model, train  # noqa: E402
+from training.train import load_model  # noqa: E402
 
 TEXTS = [
     "alldeles för dyrt pris faktura, jag säger upp",
@@ -25,31 +21,13 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, pruned_dir):
-    tmp = tmp_path_factory.mktemp("export")
-    tiny = make_tiny_encoder(tmp / "tiny", pruned_dir)
-    cfg = TrainConfig(
-        model=str(tiny),
-        output_dir=str(tmp / "run"),
-        max_length=64,
-        batch_size=8,
-        epochs=4,
-        lr=3e-3,
-        head_lr=3e-3,
-        eval_every=12,
-        checkpoint_every=100,
-        dropout=0.0,
-    )
-    best = train(cfg, _rows(48), _rows(12))
-    return best, cfg, tmp
+def trained(tiny_run):
+    return tiny_run
 
 
 @pytest.fixture(scope="module")
-def shipped(trained):
-    best, cfg, tmp = trained
-    model = load_model(best, attn_implementation="eager")
-    package_model(model, best / "encoder", tmp / "models" / "t1", "t1", cfg)
-    return tmp / "models" / "t1"
+def shipped(tiny_models_dir):
+    return tiny_models_dir / "t1"
 
 
 def _torch_probs(best, cfg, texts):
@@ -69,7 +47,7 @@ def _torch_probs(best, cfg, texts):
 def test_int8_onnx_agrees_with_torch(trained, shipped):
     from serving.predictor import Predictor
 
-    best, cfg, _ = trained
+    best, cfg = trained
     pred = Predictor(shipped, threads=1)
     got = np.array([[p.reason_scores[r] for r in REASONS] for p in pred.predict(TEXTS)])
     want = _torch_probs(best, cfg, TEXTS)

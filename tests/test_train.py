@@ -9,24 +9,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from serving.labels import REASONS  # noqa: E402
+from tests.conftest import synthetic_rows as _rows  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.tiny import make_tiny_encoder  # noqa: E402
 from training.train import load_model, train  # noqa: E402
-
-WORDS = {
-    "price": "alldeles för dyrt pris faktura",
-    "treatment": "otrevlig personal svarar aldrig",
-    "none": "tack så mycket bra service",
-}
-
-
-def _rows(n: int) -> list[dict]:
-    rows = []
-    for i in range(n):
-        reason = list(WORDS)[i % 3]
-        sentiment = "positive" if reason == "none" else "negative"
-        rows.append({"text": f"{WORDS[reason]} nummer {i}", "reason": reason, "sentiment": sentiment})
-    return rows
 
 
 @pytest.fixture(scope="module")

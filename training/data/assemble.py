@@ -6,7 +6,7 @@ Inputs (a work directory, not committed):
   labels/written_second_<batch>.jsonl    a blind pass over the messages in the writer's order (the official second
                                          label where no shuffled pass exists, otherwise a third opinion)
   labels/real_A_<nn>.jsonl, real_B_<nn>.jsonl   two blind annotators' labels of real reviews (ids only)
-  labels/adjudicated_written.jsonl, labels/adjudicated_real.jsonl   a third person's decision where the two differ
+  adjudicate/decided_written*.jsonl, adjudicate/decided_real*.jsonl   an adjudicator's decision where they differ
 
 Outputs: data/written.jsonl (our text, both annotations, final label, split) and data/real_labels.jsonl (ids and
 labels only: real review text is never committed). Only items with both annotations are written. A
@@ -61,7 +61,7 @@ def assemble_written(work: Path, out_dir: Path) -> Counter:
     ordered = _index(sorted((work / "labels").glob("written_second_*.jsonl")))
     shuffled = _index(sorted((work / "labels2").glob("written_second_*.jsonl")))
     second = {**ordered, **shuffled}
-    adjudicated = _index([p for p in [work / "labels" / "adjudicated_written.jsonl"] if p.is_file()])
+    adjudicated = _index(sorted((work / "adjudicate").glob("decided_written*.jsonl")))
     report: Counter = Counter()
     rows: list[dict[str, Any]] = []
     for path in sorted((work / "written").glob("*.jsonl")):
@@ -110,7 +110,7 @@ def assemble_real(work: Path, out_dir: Path, shared_dir: Path = SHARED_DATA) -> 
     labels = work / "labels"
     a = _index(sorted(labels.glob("real_A_*.jsonl")))
     b = _index(sorted(labels.glob("real_B_*.jsonl")))
-    adjudicated = _index([p for p in [labels / "adjudicated_real.jsonl"] if p.is_file()])
+    adjudicated = _index(sorted((work / "adjudicate").glob("decided_real*.jsonl")))
     wanted = set(a) & set(b)
     reviews = {r.id: r for r in read_reviews(shared_dir) if r.id in wanted}
     report: Counter = Counter(labelled_a=len(a), labelled_b=len(b), both=len(wanted))
@@ -157,11 +157,102 @@ def assemble_real(work: Path, out_dir: Path, shared_dir: Path = SHARED_DATA) -> 
     return report
 
 
+def adjudication_queue(work: Path, shared_dir: Path = SHARED_DATA) -> dict[str, int]:
+    """Write work/adjudicate/{written,real}.jsonl: items whose annotators disagree with no majority, with the text
+    and the competing labels, for a third person to decide."""
+    labels = work / "labels"
+    ordered = _index(sorted(labels.glob("written_second_*.jsonl")))
+    shuffled = _index(sorted((work / "labels2").glob("written_second_*.jsonl")))
+    out_dir = work / "adjudicate"
+    out_dir.mkdir(exist_ok=True)
+    counts = Counter()
+    with (out_dir / "written.jsonl").open("w", encoding="utf-8") as fh:
+        for path in sorted((work / "written").glob("*.jsonl")):
+            for w in read_jsonl(path):
+                wid = w["wid"]
+                sec = shuffled.get(wid) or ordered.get(wid)
+                if sec is None:
+                    continue
+                third = ordered.get(wid) if wid in shuffled else None
+                writer = {k: w[k] for k in LABEL_FIELDS}
+                open_fields = [f for f in ("reason", "sentiment") if _decide(writer, sec, None, f, third) is None]
+                if open_fields:
+                    options = sorted({(x["reason"], x["sentiment"]) for x in (writer, sec, third) if x})
+                    fh.write(
+                        json.dumps(
+                            {
+                                "id": wid,
+                                "text": w["text"],
+                                "undecided": open_fields,
+                                "options": [{"reason": r, "sentiment": s} for r, s in options],
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
+                    counts["written"] += 1
+    a = _index(sorted(labels.glob("real_A_*.jsonl")))
+    b = _index(sorted(labels.glob("real_B_*.jsonl")))
+    reviews = {r.id: r for r in read_reviews(shared_dir) if r.id in a and r.id in b}
+    with (out_dir / "real.jsonl").open("w", encoding="utf-8") as fh:
+        for rid in sorted(reviews):
+            review = reviews[rid]
+            open_fields = [f for f in ("reason",) if _decide(a[rid], b[rid], None, f) is None]
+            if review.stars is None and _decide(a[rid], b[rid], None, "sentiment") is None:
+                open_fields.append("sentiment")
+            if open_fields:
+                options = sorted({(x["reason"], x["sentiment"]) for x in (a[rid], b[rid])})
+                fh.write(
+                    json.dumps(
+                        {
+                            "id": rid,
+                            "text": review.text,
+                            "undecided": open_fields,
+                            "options": [{"reason": r, "sentiment": s} for r, s in options],
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+                counts["real"] += 1
+    return dict(counts)
+
+
+def raw_agreement(work: Path) -> dict[str, Any]:
+    """Cohen's kappa over every double-labelled item, before any adjudication."""
+    from training.data.agreement import cohen_kappa
+
+    ordered = _index(sorted((work / "labels").glob("written_second_*.jsonl")))
+    shuffled = _index(sorted((work / "labels2").glob("written_second_*.jsonl")))
+    second = {**ordered, **shuffled}
+    writer = {}
+    for path in sorted((work / "written").glob("*.jsonl")):
+        for w in read_jsonl(path):
+            writer[w["wid"]] = w
+    out: dict[str, Any] = {}
+    ids = [i for i in writer if i in second]
+    for f in LABEL_FIELDS:
+        out[f"written_{f}_kappa"] = round(cohen_kappa([writer[i][f] for i in ids], [second[i][f] for i in ids]), 4)
+    out["written_n"] = len(ids)
+    a = _index(sorted((work / "labels").glob("real_A_*.jsonl")))
+    b = _index(sorted((work / "labels").glob("real_B_*.jsonl")))
+    ids = [i for i in a if i in b]
+    for f in LABEL_FIELDS:
+        out[f"real_{f}_kappa"] = round(cohen_kappa([a[i][f] for i in ids], [b[i][f] for i in ids]), 4)
+    out["real_n"] = len(ids)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("work", type=Path, help="annotation work directory")
     parser.add_argument("--out", type=Path, default=DATA_DIR)
+    parser.add_argument("--queue", action="store_true", help="write the adjudication queue instead")
     args = parser.parse_args(argv)
+    print("agreement before adjudication:", raw_agreement(args.work))
+    if args.queue:
+        print("to adjudicate:", adjudication_queue(args.work))
+        return 0
     print("written:", dict(assemble_written(args.work, args.out)))
     print("real:", dict(assemble_real(args.work, args.out)))
     return 0

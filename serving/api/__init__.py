@@ -1,0 +1,1 @@
+"""The HTTP API (Litestar) over the onnxruntime predictor."""

@@ -1,0 +1,112 @@
+"""The HTTP API with Litestar's test client, on the tiny shipped model."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("litestar")
+
+from litestar.testing import TestClient
+
+from serving.api.app import create_app
+from serving.api.settings import ServeSettings
+
+
+@pytest.fixture(scope="module")
+def settings(tiny_models_dir) -> ServeSettings:
+    return ServeSettings(model_dir=str(tiny_models_dir / "t1"), threads=1, max_batch_messages=8)
+
+
+@pytest.fixture(scope="module")
+def client(settings):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_classify_one(client):
+    r = client.post("/v1/classify", json={"text": "otrevlig personal svarar aldrig", "id": "m-1"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["id"] == "m-1" and body["model"] == "churnlens-t1"
+    assert set(body["reason_scores"]) == {"died", "moved", "other_contacts", "price", "quality", "treatment", "none"}
+    assert body["treatment"] == (body["reason"] == "treatment")
+    assert r.headers["x-request-id"]
+
+
+def test_batch_keeps_order_and_ids(client):
+    msgs = [{"text": t, "id": str(i)} for i, t in enumerate(["för dyrt pris", "tack så mycket", "otrevlig"])]
+    r = client.post("/v1/classify/batch", json={"messages": msgs})
+    assert r.status_code == 200, r.text
+    assert [p["id"] for p in r.json()["predictions"]] == ["0", "1", "2"]
+
+
+def test_empty_text_is_422_naming_field_and_index(client):
+    r = client.post("/v1/classify/batch", json={"messages": [{"text": "ok"}, {"text": "  \n"}]})
+    assert r.status_code == 422
+    assert "messages[1].text" in r.text
+    r = client.post("/v1/classify", json={"text": ""})
+    assert r.status_code == 422 and "text" in r.text
+
+
+def test_too_many_messages_is_422(client):
+    r = client.post("/v1/classify/batch", json={"messages": [{"text": "hej"}] * 9})
+    assert r.status_code == 422 and "at most 8" in r.text
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"text": 5}, "text"), ({"txt": "hej"}, "txt"), ({"messages": "hej"}, "messages")],
+)
+def test_wrong_types_are_400_naming_the_field(client, body, field):
+    path = "/v1/classify/batch" if "messages" in body else "/v1/classify"
+    r = client.post(path, json=body)
+    assert r.status_code == 400
+    assert field in r.text
+
+
+def test_undecodable_body_is_400(client):
+    r = client.post("/v1/classify", content=b"\xff\xfe{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+
+
+def test_long_text_is_truncated_not_rejected(client):
+    r = client.post("/v1/classify", json={"text": "otrevlig personal " * 2000})
+    assert r.status_code == 200 and r.json()["truncated"] is True
+
+
+def test_labels_model_health_ready_metrics_schema(client):
+    labels = client.get("/v1/labels").json()
+    treatment = next(x for x in labels["reasons"] if x["name"] == "treatment")
+    assert treatment["classic_study_share"] == 0.68
+    assert client.get("/v1/model").json()["version"] == "t1"
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").json() == {"status": "ready"}
+    metrics = client.get("/metrics").text
+    assert "churnlens_requests_total" in metrics and "churnlens_inference_batch_size" in metrics
+    assert "churnlens_predictions_total" in metrics
+    assert "/v1/classify/batch" in client.get("/schema/openapi.json").json()["paths"]
+
+
+def test_api_keys(settings):
+    from dataclasses import replace
+
+    with TestClient(create_app(replace(settings, api_keys=("s3cret", "other")))) as c:
+        assert c.post("/v1/classify", json={"text": "hej"}).status_code == 401
+        bad = {"Authorization": "Bearer nope"}
+        assert c.post("/v1/classify", json={"text": "hej"}, headers=bad).status_code == 403
+        good = {"Authorization": "Bearer s3cret"}
+        assert c.post("/v1/classify", json={"text": "hej"}, headers=good).status_code == 200
+        assert c.get("/health").status_code == 200
+        assert c.post("/v1/admin/reload", headers=good).json()["current"] == "t1"
+
+
+def test_admin_reload_refused_without_keys(client):
+    assert client.post("/v1/admin/reload").status_code == 403
+
+
+def test_message_text_never_logged(settings, caplog):
+    secret = "Mitt personnummer är 19121212-1212 och jag heter Sven"
+    with caplog.at_level("DEBUG"), TestClient(create_app(settings)) as c:
+        c.post("/v1/classify", json={"text": secret})
+    assert "1212" not in caplog.text and "Sven" not in caplog.text
+    assert "request id=" in caplog.text
