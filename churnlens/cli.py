@@ -55,7 +55,13 @@ def _export(args: argparse.Namespace) -> int:
     from training.release import release
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    metrics = release(Path(args.run_dir), args.version, Path(args.models_dir), make_current=not args.no_current)
+    metrics = release(
+        Path(args.run_dir),
+        args.version,
+        Path(args.models_dir),
+        make_current=not args.no_current,
+        data_dir=Path(args.data_dir),
+    )
     print(json.dumps({"version": metrics["version"], "parity": metrics["parity_test_split"]}, indent=2))
     return 0
 
@@ -63,7 +69,9 @@ def _export(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from training.release import evaluate_shipped
 
-    result = evaluate_shipped(Path(args.model), args.split, baselines=not args.no_baselines)
+    result = evaluate_shipped(
+        Path(args.model), args.split, baselines=not args.no_baselines, data_dir=Path(args.data_dir)
+    )
     out = Path(args.out) if args.out else Path(args.model) / f"eval-{args.split}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(result["reports"], indent=2, ensure_ascii=False) + "\n")
@@ -131,6 +139,60 @@ async def _reload_quietly(app, reload_model) -> None:
         logging.getLogger("churnlens.api").warning("SIGHUP reload failed; still serving the previous model")
 
 
+def _score(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        from serving.bulk.ray_engine import score_with_ray
+        from serving.model_files import current_model_dir
+
+        out = score_with_ray(
+            args.input,
+            args.output,
+            args.model_dir or str(current_model_dir()),
+            args.text_column,
+            args.input_format,
+            concurrency=args.concurrency,
+            threads=args.threads or 1,
+            address=args.ray_address,
+        )
+        print(f"wrote Parquet files under {out}")
+        return 0
+
+    from serving.bulk.report import render_html
+    from serving.bulk.score import ResumeMismatch, ScoreConfig, score_file
+    from serving.predictor import Predictor
+
+    cfg = ScoreConfig(
+        input=args.input,
+        output=args.output,
+        text_column=args.text_column,
+        id_column=args.id_column,
+        input_format=args.input_format,
+        output_format=args.output_format,
+        chunk_rows=args.chunk_rows,
+        resume=args.resume,
+        progress=False if args.no_progress else None,
+    )
+    predictor = Predictor(args.model_dir, threads=args.threads or 0)
+    try:
+        summary = score_file(cfg, predictor)
+    except (ResumeMismatch, ValueError) as exc:
+        print(f"churnlens score: {exc}", file=sys.stderr)
+        return 2
+    print(summary.headline())
+    report = Path(args.output + ".report.html")
+    report.write_text(render_html(summary.to_json(), f"churnlens report: {Path(args.output).name}"), encoding="utf-8")
+    print(f"wrote {args.output}, {args.output}.summary.json and {report}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from serving.bulk.report import write_report
+
+    json_path, html_path = write_report(args.scored, args.out, args.format)
+    print(f"wrote {json_path} and {html_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="churnlens", description=__doc__)
     parser.add_argument("--version", action="version", version=f"churnlens {__version__}")
@@ -169,6 +231,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: all cores)")
     serve.set_defaults(handler=_serve)
 
+    score = sub.add_parser("score", help="score a CSV/TSV/JSONL/Parquet file; the same file comes out with tags")
+    score.add_argument("input")
+    score.add_argument("-o", "--output", required=True, help="output file (local) or directory (ray)")
+    score.add_argument("--text-column", default="text")
+    score.add_argument("--id-column", default=None, help="a column identifying rows (checked, passed through)")
+    score.add_argument("--input-format", choices=["csv", "tsv", "jsonl", "parquet"], default=None)
+    score.add_argument("--output-format", choices=["csv", "tsv", "jsonl", "parquet"], default=None)
+    score.add_argument("--chunk-rows", type=int, default=4096, help="rows per committed chunk")
+    score.add_argument("--resume", action="store_true", help="continue an interrupted run from its last chunk")
+    score.add_argument("--model-dir", default=None, help="default: CHURNLENS_MODEL_DIR, else models/current")
+    score.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: all cores)")
+    score.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    score.add_argument("--engine", choices=["local", "ray"], default="local")
+    score.add_argument("--ray-address", default=None, help="a Ray cluster (e.g. auto); default: a local Ray")
+    score.add_argument("--concurrency", type=int, default=1, help="Ray predictor actors")
+    score.set_defaults(handler=_score)
+
+    report = sub.add_parser("report", help="summary JSON and an HTML report with charts for a scored file")
+    report.add_argument("scored", help="a file written by churnlens score")
+    report.add_argument("--out", default=None, help="output prefix (default: SCORED.report)")
+    report.add_argument("--format", choices=["csv", "tsv", "jsonl", "parquet"], default=None)
+    report.set_defaults(handler=_report)
+
     export = sub.add_parser(
         "export", help="export a training run to int8 ONNX in models/VERSION, calibrate, evaluate, write the card"
     )
@@ -176,12 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--version", required=True)
     export.add_argument("--models-dir", default="models")
     export.add_argument("--no-current", action="store_true", help="do not switch models/current to it")
+    export.add_argument("--data-dir", default="data", help="labelled data (dev calibrates, test evaluates)")
     export.set_defaults(handler=_export)
 
     evaluate = sub.add_parser("evaluate", help="evaluate a shipped model directory on a split, beside baselines")
     evaluate.add_argument("model", help="a models/VERSION directory")
     evaluate.add_argument("--split", default="test", choices=["train", "dev", "test"])
     evaluate.add_argument("--no-baselines", action="store_true")
+    evaluate.add_argument("--data-dir", default="data")
     evaluate.add_argument("--out", default=None, help="output directory (default MODEL/eval-SPLIT)")
     evaluate.set_defaults(handler=_evaluate)
     return parser

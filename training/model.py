@@ -27,6 +27,8 @@ class ChurnModel(nn.Module):
     def from_encoder(cls, name_or_path: str, dropout: float = 0.1, attn_implementation: str = "sdpa") -> ChurnModel:
         config = AutoConfig.from_pretrained(name_or_path)
         encoder = AutoModel.from_pretrained(name_or_path, attn_implementation=attn_implementation)
+        if getattr(encoder, "pooler", None) is not None:
+            encoder.pooler = None  # mean pooling is ours; BERT's [CLS] pooler would only be dead weight
         return cls(encoder, config.hidden_size, dropout)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

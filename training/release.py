@@ -14,7 +14,7 @@ from serving.labels import REASONS, SENTIMENTS
 from serving.model_files import switch_current
 from training.baselines import KeywordBaseline, TfidfBaseline
 from training.config import TrainConfig
-from training.data.load import load_rows
+from training.data.load import DATA_DIR, load_rows
 from training.evaluate import coverage_table, fit_temperature, full_report, markdown_summary, softmax
 
 log = logging.getLogger("churnlens.release")
@@ -42,8 +42,11 @@ def choose_min_top_prob(y: np.ndarray, prob: np.ndarray, target: float = REVIEW_
     return 0.95
 
 
-def evaluate_shipped(model_dir: Path, split: str = "test", baselines: bool = True) -> dict[str, Any]:
-    rows = [r for r in load_rows() if r["split"] == split]
+def evaluate_shipped(
+    model_dir: Path, split: str = "test", baselines: bool = True, data_dir: Path = DATA_DIR
+) -> dict[str, Any]:
+    all_rows = load_rows(data_dir)
+    rows = [r for r in all_rows if r["split"] == split]
     labels = json.loads((Path(model_dir) / "labels.json").read_text())
     r_logits, s_logits, langs = _onnx_outputs(Path(model_dir), rows)
     t_r, t_s = labels["temperature"]["reason"], labels["temperature"]["sentiment"]
@@ -53,7 +56,7 @@ def evaluate_shipped(model_dir: Path, split: str = "test", baselines: bool = Tru
     ]["ece"]
     reports = {f"churnlens-{labels['version']}": model_report}
     if baselines:
-        train = [r for r in load_rows() if r["split"] == "train"]
+        train = [r for r in all_rows if r["split"] == "train"]
         texts = [r["text"] for r in rows]
         for name, base in (("keyword rules", KeywordBaseline()), ("TF-IDF + LR", TfidfBaseline())):
             base.fit([r["text"] for r in train], [r["reason"] for r in train], [r["sentiment"] for r in train])
@@ -87,7 +90,9 @@ def parity(run_best: Path, model_dir: Path, rows: list[dict], cfg: TrainConfig) 
     }
 
 
-def release(run_dir: Path, version: str, models_dir: Path, make_current: bool = True) -> dict[str, Any]:
+def release(
+    run_dir: Path, version: str, models_dir: Path, make_current: bool = True, data_dir: Path = DATA_DIR
+) -> dict[str, Any]:
     from training.model_card import write_model_card
     from training.package import labels_json, package_model
     from training.train import load_model
@@ -99,7 +104,7 @@ def release(run_dir: Path, version: str, models_dir: Path, make_current: bool = 
     model = load_model(run_best, attn_implementation="eager")
     export_report = package_model(model, run_best / "encoder", out, version, cfg)
 
-    rows = load_rows()
+    rows = load_rows(data_dir)
     dev = [r for r in rows if r["split"] == "dev"]
     test = [r for r in rows if r["split"] == "test"]
     r_dev, s_dev, _ = _onnx_outputs(out, dev)
@@ -111,7 +116,7 @@ def release(run_dir: Path, version: str, models_dir: Path, make_current: bool = 
     (out / "labels.json").write_text(
         json.dumps(labels_json(version, cfg, temperature, thresholds), indent=2, ensure_ascii=False) + "\n"
     )
-    evaluation = evaluate_shipped(out, "test")
+    evaluation = evaluate_shipped(out, "test", data_dir=data_dir)
     metrics = {
         "version": version,
         "export": export_report,
