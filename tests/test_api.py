@@ -13,8 +13,11 @@ from serving.api.settings import ServeSettings
 
 
 @pytest.fixture(scope="module")
-def settings(tiny_models_dir) -> ServeSettings:
-    return ServeSettings(model_dir=str(tiny_models_dir / "t1"), threads=1, max_batch_messages=8)
+def settings(tiny_models_dir, tmp_path_factory) -> ServeSettings:
+    db = tmp_path_factory.mktemp("db") / "fb.sqlite3"
+    return ServeSettings(
+        model_dir=str(tiny_models_dir / "t1"), threads=1, max_batch_messages=8, database_url=f"sqlite:///{db}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +113,23 @@ def test_message_text_never_logged(settings, caplog):
         c.post("/v1/classify", json={"text": secret})
     assert "1212" not in caplog.text and "Sven" not in caplog.text
     assert "request id=" in caplog.text
+
+
+def test_feedback_routes(settings, tmp_path):
+    from dataclasses import replace
+
+    s = replace(settings, api_keys=("k",), database_url=f"sqlite:///{tmp_path / 'fb.sqlite3'}")
+    auth = {"Authorization": "Bearer k"}
+    body = {"text": "Ingen svarar", "annotator": "a1", "corrected_reason": "treatment", "idempotency_key": "x1"}
+    with TestClient(create_app(s)) as c:
+        first = c.post("/v1/feedback", json=body, headers=auth)
+        assert first.status_code == 201
+        again = c.post("/v1/feedback", json=body, headers=auth)
+        assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+        bad = c.post("/v1/feedback", json={**body, "corrected_reason": "rude", "idempotency_key": None}, headers=auth)
+        assert bad.status_code == 422 and "corrected_reason" in bad.text
+        export = c.get("/v1/admin/feedback/export", headers=auth)
+        lines = export.text.strip().splitlines()
+        assert export.status_code == 200 and len(lines) == 1 and '"treatment"' in lines[0]
+        assert c.delete(f"/v1/admin/feedback/{first.json()['id']}", headers=auth).status_code == 204
+        assert c.delete(f"/v1/admin/feedback/{first.json()['id']}", headers=auth).status_code == 404

@@ -128,7 +128,7 @@ def test_interrupted_run_resumes_to_exactly_once_in_order(tmp_path, tiny_models_
     done_before = len(list(parts.glob("part-*.parquet")))
     assert 3 <= done_before < 53
     resumed = _start(src, dst, tiny_models_dir / "t1", "--resume")
-    out, err = resumed.communicate(timeout=300)
+    _out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err
     got = _read_all(dst)
     assert got.column("row").to_pylist() == [str(i) for i in range(2100)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import time
 import uuid
@@ -12,19 +13,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, MediaType, Request, Response, Router, get, post
+import msgspec
+from litestar import Litestar, MediaType, Request, Response, Router, delete, get, post
 from litestar.config.cors import CORSConfig
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
     ClientException,
     HTTPException,
     NotAuthorizedException,
+    NotFoundException,
     PermissionDeniedException,
     ServiceUnavailableException,
 )
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.params import JSONBody
+from litestar.response import Stream
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.api.batcher import DynamicBatcher, ModelHolder, Overloaded
@@ -33,6 +37,8 @@ from serving.api.schemas import (
     BatchRequest,
     BatchResponse,
     ClassifyRequest,
+    FeedbackRequest,
+    FeedbackResponse,
     HealthResponse,
     LabelInfo,
     LabelsResponse,
@@ -40,6 +46,7 @@ from serving.api.schemas import (
     ReloadResponse,
 )
 from serving.api.settings import ServeSettings
+from serving.feedback.store import FeedbackIn, FeedbackStore, InvalidFeedback
 from serving.labels import CLASSIC_STUDY_SHARES, LANGUAGES, REASON_DESCRIPTIONS, REASONS, SENTIMENTS
 from serving.model_files import current_model_dir
 from serving.predictor import Predictor
@@ -68,6 +75,7 @@ class State:
         self.batcher: DynamicBatcher | None = None
         self.ready = False
         self.reload_lock = asyncio.Lock()
+        self.feedback: FeedbackStore | None = None
 
 
 def _state(request: Request | ASGIConnection) -> State:
@@ -197,6 +205,40 @@ async def admin_reload(request: Request) -> ReloadResponse:
     return await reload_model(request.app)
 
 
+@post("/feedback", status_code=201, summary="Store a human correction of a prediction")
+async def feedback(request: Request, data: JSONBody[FeedbackRequest]) -> Response[FeedbackResponse]:
+    store = _state(request).feedback
+    if store is None:
+        raise ServiceUnavailableException("feedback store is not open", headers={"Retry-After": "2"})
+    item = FeedbackIn(**msgspec.structs.asdict(data))
+    try:
+        fid, created = await asyncio.to_thread(store.add, item)
+    except InvalidFeedback as exc:
+        raise Unprocessable(detail=str(exc), extra=[{"key": exc.field}]) from None
+    log.info("feedback id=%d created=%s annotator=%s", fid, created, item.annotator)
+    return Response(FeedbackResponse(id=fid, created=created), status_code=201 if created else 200)
+
+
+@get("/admin/feedback/export", guards=[admin_guard], summary="All corrections as JSON lines (streamed)")
+async def feedback_export(request: Request) -> Stream:
+    store = _state(request).feedback
+    if store is None:
+        raise ServiceUnavailableException("feedback store is not open", headers={"Retry-After": "2"})
+
+    def lines():
+        for row in store.iter_rows():
+            yield (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+
+    return Stream(lines(), media_type="application/x-ndjson")
+
+
+@delete("/admin/feedback/{feedback_id:int}", guards=[admin_guard], status_code=204, summary="Delete a correction")
+async def feedback_delete(request: Request, feedback_id: int) -> None:
+    store = _state(request).feedback
+    if store is None or not await asyncio.to_thread(store.delete, feedback_id):
+        raise NotFoundException(f"no feedback with id {feedback_id}")
+
+
 @get("/health", summary="Liveness")
 async def health() -> HealthResponse:
     return HealthResponse(status="ok")
@@ -284,6 +326,12 @@ def create_app(settings: ServeSettings | None = None, predictor: Predictor | Non
             on_batch=state.metrics.on_batch,
         )
         await state.batcher.start()
+        state.feedback = await asyncio.to_thread(
+            FeedbackStore, settings.database_url or None, settings.feedback_retention_days or None
+        )
+        purged = await asyncio.to_thread(state.feedback.purge_expired)
+        if purged:
+            log.info("feedback retention: purged %d rows", purged)
         state.ready = True
         log.info("serving %s", loaded.model_name)
         try:
@@ -291,9 +339,22 @@ def create_app(settings: ServeSettings | None = None, predictor: Predictor | Non
         finally:
             state.ready = False
             await state.batcher.stop()
+            if state.feedback is not None:
+                state.feedback.close()
 
     v1 = Router(
-        path="/v1", route_handlers=[classify, classify_batch, labels, model_info, admin_reload], guards=[api_key_guard]
+        path="/v1",
+        route_handlers=[
+            classify,
+            classify_batch,
+            labels,
+            model_info,
+            admin_reload,
+            feedback,
+            feedback_export,
+            feedback_delete,
+        ],
+        guards=[api_key_guard],
     )
     app = Litestar(
         route_handlers=[v1, health, ready, metrics],

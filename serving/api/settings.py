@@ -32,6 +32,8 @@ class ServeSettings:
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     cors_origins: tuple[str, ...] = ()
     log_text: bool = False  # never log message text unless explicitly asked for
+    database_url: str = ""  # empty: SQLite in CHURNLENS_DATA_DIR (default ~/.local/share/churnlens)
+    feedback_retention_days: int = 0  # 0 keeps corrections until deleted; N purges rows older than N days
 
     @classmethod
     def from_env(cls) -> ServeSettings:
@@ -47,4 +49,6 @@ class ServeSettings:
             queue_size=int(_env("QUEUE_SIZE", str(cls.queue_size))),
             api_keys=read_api_keys(_env("API_KEYS", ""), _env("API_KEY_FILE", "")),
             cors_origins=tuple(o for o in _env("CORS_ORIGINS", "").split(",") if o),
+            database_url=_env("DATABASE_URL", ""),
+            feedback_retention_days=int(_env("FEEDBACK_RETENTION_DAYS", "0")),
         )

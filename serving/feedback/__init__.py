@@ -1,0 +1,1 @@
+"""Human corrections of predictions, stored durably (SQLite by default, PostgreSQL by URL)."""
