@@ -127,11 +127,11 @@ def _stacked_chart(title: str, groups: list[str], shares: list[dict[str, float]]
                     f"{share.get(name, 0.0):.1%}</title></rect>"
                 )
             x += w
-    legend_y = height - 10
-    for i, (name, colour) in enumerate(colours.items()):
-        x = label_w + i * 85
-        parts.append(f'<rect x="{x}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 13}" y="{legend_y}" font-size="10">{html.escape(name)}</text>')
+    legend_y, x = height - 10, float(label_w)
+    for name, colour in colours.items():
+        parts.append(f'<rect x="{x:.0f}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 13:.0f}" y="{legend_y}" font-size="10">{html.escape(name)}</text>')
+        x += 24 + 6 * len(name)
     parts.append("</svg>")
     return "\n".join(parts)
 
