@@ -77,3 +77,27 @@ def test_predictor_rejects_empty_text_naming_the_index(shipped):
     pred = Predictor(shipped, threads=1)
     with pytest.raises(InvalidText, match=r"text\[1\]"):
         pred.predict(["fint", "   \n "])
+
+
+def test_any_text_is_scored_or_rejected_by_name(shipped):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from serving.predictor import InvalidText, Predictor
+    from serving.preprocess import normalize_text
+
+    pred = Predictor(shipped, threads=1)
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(st.lists(st.text(max_size=400), min_size=1, max_size=5))
+    def check(texts):
+        if any(not normalize_text(t) for t in texts):
+            with pytest.raises(InvalidText):
+                pred.predict(texts)
+            return
+        out = pred.predict(texts)
+        assert len(out) == len(texts)
+        for p in out:
+            assert abs(sum(p.reason_scores.values()) - 1) < 1e-3 and p.language
+
+    check()
