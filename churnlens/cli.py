@@ -142,12 +142,12 @@ async def _reload_quietly(app, reload_model) -> None:
 def _score(args: argparse.Namespace) -> int:
     if args.engine == "ray":
         from serving.bulk.ray_engine import score_with_ray
-        from serving.model_files import current_model_dir
+        from serving.model_files import default_model_dir
 
         out = score_with_ray(
             args.input,
             args.output,
-            args.model_dir or str(current_model_dir()),
+            args.model_dir or str(default_model_dir()),
             args.text_column,
             args.input_format,
             concurrency=args.concurrency,
@@ -191,6 +191,53 @@ def _report(args: argparse.Namespace) -> int:
     json_path, html_path = write_report(args.scored, args.out, args.format)
     print(f"wrote {json_path} and {html_path}")
     return 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    import logging
+
+    from serving.feedback.store import FeedbackStore
+    from training.config import from_args
+    from training.data.load import load_rows
+    from training.retrain import GateConfig, retrain
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    cfg = from_args(args)
+    store = FeedbackStore(args.database_url)
+    result = retrain(
+        load_rows(Path(cfg.data_dir)),
+        store,
+        Path(args.models_dir),
+        args.base_model,
+        cfg,
+        GateConfig(args.max_macro_drop, args.max_class_drop),
+        warm_start=not args.from_base,
+        version=args.new_version,
+    )
+    print(
+        json.dumps(
+            {
+                "outcome": result.outcome,
+                "version": result.version,
+                "new_corrections": result.corrections,
+                "comparison": result.comparison,
+            },
+            indent=2,
+        )
+    )
+    if result.outcome == "nothing_to_do":
+        print("no new corrections since the current model: nothing to do")
+    if result.outcome == "promoted" and args.reload_url:
+        _post_reload(args.reload_url, args.api_key)
+    return result.exit_code
+
+
+def _post_reload(url: str, key: str | None) -> None:
+    import urllib.request
+
+    req = urllib.request.Request(url, method="POST", headers={"Authorization": f"Bearer {key}"} if key else {})
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        print(f"reload: {resp.status} {resp.read().decode()}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -253,6 +300,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=None, help="output prefix (default: SCORED.report)")
     report.add_argument("--format", choices=["csv", "tsv", "jsonl", "parquet"], default=None)
     report.set_defaults(handler=_report)
+
+    retrain = sub.add_parser(
+        "retrain", help="retrain on corrections; promote only a model that is not worse (exit 0 / 3 rejected)"
+    )
+    add_arguments(retrain)
+    retrain.add_argument("--models-dir", default="models")
+    retrain.add_argument("--database-url", default=None, help="default: CHURNLENS_DATABASE_URL, else SQLite")
+    retrain.add_argument("--base-model", default=".cache/base-e5-small", help="for --from-base")
+    retrain.add_argument("--from-base", action="store_true", help="fine-tune from the base encoder, not warm")
+    retrain.add_argument("--max-macro-drop", type=float, default=0.005, help="gate: reason macro-F1 drop")
+    retrain.add_argument("--max-class-drop", type=float, default=0.03, help="gate: any class F1 drop")
+    retrain.add_argument("--version", dest="new_version", default=None, help="name of the new version")
+    retrain.add_argument("--reload-url", default=None, help="POST here after promotion (the API's admin reload)")
+    retrain.add_argument("--api-key", default=None)
+    retrain.set_defaults(handler=_retrain)
 
     export = sub.add_parser(
         "export", help="export a training run to int8 ONNX in models/VERSION, calibrate, evaluate, write the card"

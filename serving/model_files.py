@@ -60,11 +60,16 @@ def read_spec(model_dir: Path) -> ModelSpec:
     return ModelSpec.from_json(json.loads((Path(model_dir) / "labels.json").read_text(encoding="utf-8")))
 
 
-def current_model_dir(models_dir: Path = MODELS_DIR) -> Path:
-    """The directory that models/current names (env CHURNLENS_MODEL_DIR, when set, wins)."""
+def default_model_dir() -> Path:
+    """CHURNLENS_MODEL_DIR when set, else the version that CHURNLENS_MODELS_DIR/current (default models/) names."""
     override = os.environ.get("CHURNLENS_MODEL_DIR")
     if override:
         return Path(override)
+    return current_model_dir(Path(os.environ.get("CHURNLENS_MODELS_DIR") or MODELS_DIR))
+
+
+def current_model_dir(models_dir: Path = MODELS_DIR) -> Path:
+    """The directory that models_dir/current names."""
     manifest = Path(models_dir) / MANIFEST
     if not manifest.is_file():
         raise FileNotFoundError(f"no model manifest at {manifest}")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from serving.language import LanguageDetector
-from serving.model_files import ModelSpec, current_model_dir, read_spec
+from serving.model_files import ModelSpec, default_model_dir, read_spec
 from serving.preprocess import head_tail, normalize_text
 from serving.schema import Prediction
 
@@ -38,7 +38,7 @@ class Predictor:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        self.model_dir = Path(model_dir) if model_dir is not None else current_model_dir()
+        self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         self.spec: ModelSpec = read_spec(self.model_dir)
         self.batch_size = batch_size
         options = ort.SessionOptions()

@@ -43,9 +43,13 @@ def choose_min_top_prob(y: np.ndarray, prob: np.ndarray, target: float = REVIEW_
 
 
 def evaluate_shipped(
-    model_dir: Path, split: str = "test", baselines: bool = True, data_dir: Path = DATA_DIR
+    model_dir: Path,
+    split: str = "test",
+    baselines: bool = True,
+    data_dir: Path = DATA_DIR,
+    all_rows: list[dict] | None = None,
 ) -> dict[str, Any]:
-    all_rows = load_rows(data_dir)
+    all_rows = all_rows if all_rows is not None else load_rows(data_dir)
     rows = [r for r in all_rows if r["split"] == split]
     labels = json.loads((Path(model_dir) / "labels.json").read_text())
     r_logits, s_logits, langs = _onnx_outputs(Path(model_dir), rows)
@@ -91,7 +95,14 @@ def parity(run_best: Path, model_dir: Path, rows: list[dict], cfg: TrainConfig) 
 
 
 def release(
-    run_dir: Path, version: str, models_dir: Path, make_current: bool = True, data_dir: Path = DATA_DIR
+    run_dir: Path,
+    version: str,
+    models_dir: Path,
+    make_current: bool = True,
+    data_dir: Path = DATA_DIR,
+    rows: list[dict] | None = None,
+    extra_metrics: dict[str, Any] | None = None,
+    baselines: bool = True,
 ) -> dict[str, Any]:
     from training.model_card import write_model_card
     from training.package import labels_json, package_model
@@ -104,7 +115,7 @@ def release(
     model = load_model(run_best, attn_implementation="eager")
     export_report = package_model(model, run_best / "encoder", out, version, cfg)
 
-    rows = load_rows(data_dir)
+    rows = rows if rows is not None else load_rows(data_dir)
     dev = [r for r in rows if r["split"] == "dev"]
     test = [r for r in rows if r["split"] == "test"]
     r_dev, s_dev, _ = _onnx_outputs(out, dev)
@@ -116,7 +127,7 @@ def release(
     (out / "labels.json").write_text(
         json.dumps(labels_json(version, cfg, temperature, thresholds), indent=2, ensure_ascii=False) + "\n"
     )
-    evaluation = evaluate_shipped(out, "test", data_dir=data_dir)
+    evaluation = evaluate_shipped(out, "test", baselines=baselines, all_rows=rows)
     metrics = {
         "version": version,
         "export": export_report,
@@ -126,6 +137,8 @@ def release(
         "dev_coverage": coverage_table(y_r, softmax(r_dev, temperature["reason"])),
         "train": {"config": meta["config"], "best_step": meta.get("step"), "dev": meta.get("dev")},
         "test": evaluation["reports"],
+        "run_dir": str(Path(run_dir).resolve()),
+        **(extra_metrics or {}),
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     (out / "metrics.md").write_text(evaluation["summary_markdown"] + "\n")

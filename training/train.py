@@ -77,11 +77,15 @@ def save_model(model: ChurnModel, tokenizer, cfg: TrainConfig, out: Path, extra:
     (out / "churnlens_model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
-def load_model(path: Path, device: torch.device | str = "cpu", attn_implementation: str = "sdpa") -> ChurnModel:
-    model = ChurnModel.from_encoder(str(Path(path) / "encoder"), attn_implementation=attn_implementation)
-    state = load_file(str(Path(path) / "heads.safetensors"))
+def load_heads(model: ChurnModel, path: Path) -> None:
+    state = load_file(str(path))
     model.reason_head.load_state_dict({k.split(".", 1)[1]: v for k, v in state.items() if k.startswith("reason")})
     model.sentiment_head.load_state_dict({k.split(".", 1)[1]: v for k, v in state.items() if k.startswith("sentiment")})
+
+
+def load_model(path: Path, device: torch.device | str = "cpu", attn_implementation: str = "sdpa") -> ChurnModel:
+    model = ChurnModel.from_encoder(str(Path(path) / "encoder"), attn_implementation=attn_implementation)
+    load_heads(model, Path(path) / "heads.safetensors")
     return model.to(device).eval()
 
 
@@ -106,7 +110,10 @@ def train(cfg: TrainConfig, train_rows: list[dict], dev_rows: list[dict], resume
     train_set = encode_rows(tokenizer, train_rows, cfg.max_length, cfg.truncation, cfg.text_prefix)
     dev_set = encode_rows(tokenizer, dev_rows, cfg.max_length, cfg.truncation, cfg.text_prefix)
 
-    model = ChurnModel.from_encoder(cfg.model, cfg.dropout).to(device)
+    model = ChurnModel.from_encoder(cfg.model, cfg.dropout)
+    if cfg.init_heads:
+        load_heads(model, Path(cfg.init_heads))
+    model = model.to(device)
     model.freeze(cfg.freeze_layers)
     decay, no_decay = [], []
     for p in model.encoder.parameters():

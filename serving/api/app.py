@@ -48,7 +48,7 @@ from serving.api.schemas import (
 from serving.api.settings import ServeSettings
 from serving.feedback.store import FeedbackIn, FeedbackStore, InvalidFeedback
 from serving.labels import CLASSIC_STUDY_SHARES, LANGUAGES, REASON_DESCRIPTIONS, REASONS, SENTIMENTS
-from serving.model_files import current_model_dir
+from serving.model_files import MODELS_DIR, current_model_dir
 from serving.predictor import Predictor
 from serving.preprocess import normalize_text
 from serving.schema import Prediction
@@ -83,7 +83,10 @@ def _state(request: Request | ASGIConnection) -> State:
 
 
 def load_predictor(settings: ServeSettings) -> Predictor:
-    model_dir = Path(settings.model_dir) if settings.model_dir else current_model_dir()
+    if settings.model_dir:
+        model_dir = Path(settings.model_dir)
+    else:
+        model_dir = current_model_dir(Path(settings.models_dir) if settings.models_dir else MODELS_DIR)
     predictor = Predictor(model_dir, threads=settings.threads)
     predictor.predict(WARMUP_TEXTS)  # warm-up: first runs allocate and pick kernels
     return predictor

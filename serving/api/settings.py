@@ -22,7 +22,8 @@ def read_api_keys(keys: str, key_file: str) -> tuple[str, ...]:
 class ServeSettings:
     host: str = "127.0.0.1"
     port: int = 8000
-    model_dir: str = ""  # empty: the version that models/current names
+    model_dir: str = ""  # a fixed model directory; empty: the version that MODELS_DIR/current names (reloadable)
+    models_dir: str = ""  # empty: the repository's models/
     threads: int = 0  # onnxruntime intra-op threads; 0 = all cores
     max_batch_messages: int = 256  # messages per /v1/classify/batch request
     max_body_bytes: int = 4 * 1024 * 1024
@@ -41,6 +42,7 @@ class ServeSettings:
             host=_env("HOST", cls.host),
             port=int(_env("PORT", str(cls.port))),
             model_dir=_env("MODEL_DIR", ""),
+            models_dir=_env("MODELS_DIR", ""),
             threads=int(_env("THREADS", "0")),
             max_batch_messages=int(_env("MAX_BATCH_MESSAGES", str(cls.max_batch_messages))),
             max_body_bytes=int(_env("MAX_BODY_BYTES", str(cls.max_body_bytes))),
