@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import msgspec
 from litestar import Litestar, MediaType, Request, Response, Router, delete, get, post
 from litestar.config.cors import CORSConfig
 from litestar.connection import ASGIConnection
@@ -37,7 +36,6 @@ from serving.api.schemas import (
     BatchRequest,
     BatchResponse,
     ClassifyRequest,
-    FeedbackRequest,
     FeedbackResponse,
     HealthResponse,
     LabelInfo,
@@ -209,11 +207,11 @@ async def admin_reload(request: Request) -> ReloadResponse:
 
 
 @post("/feedback", status_code=201, summary="Store a human correction of a prediction")
-async def feedback(request: Request, data: JSONBody[FeedbackRequest]) -> Response[FeedbackResponse]:
+async def feedback(request: Request, data: JSONBody[FeedbackIn]) -> Response[FeedbackResponse]:
     store = _state(request).feedback
     if store is None:
         raise ServiceUnavailableException("feedback store is not open", headers={"Retry-After": "2"})
-    item = FeedbackIn(**msgspec.structs.asdict(data))
+    item = data
     try:
         fid, created = await asyncio.to_thread(store.add, item)
     except InvalidFeedback as exc:

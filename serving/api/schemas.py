@@ -55,18 +55,6 @@ class ReloadResponse(msgspec.Struct):
     current: str
 
 
-class FeedbackRequest(msgspec.Struct, forbid_unknown_fields=True):
-    annotator: str
-    message_id: str | None = None
-    text: str | None = None
-    model_version: str | None = None
-    predicted_reason: str | None = None
-    predicted_sentiment: str | None = None
-    corrected_reason: str | None = None
-    corrected_sentiment: str | None = None
-    idempotency_key: str | None = None
-
-
 class FeedbackResponse(msgspec.Struct):
     id: int
     created: bool

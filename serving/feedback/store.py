@@ -7,11 +7,11 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import create_engine, delete, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -44,8 +44,9 @@ class InvalidFeedback(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
-class FeedbackIn:
+class FeedbackIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A correction as the API receives it and the store keeps it."""
+
     annotator: str
     message_id: str | None = None
     text: str | None = None
