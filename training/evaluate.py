@@ -13,6 +13,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from serving.labels import LANGUAGES, REASONS, SENTIMENTS
 
 COVERAGE_THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+MIN_SUPPORT = 10
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -106,9 +107,18 @@ def full_report(
         groups: dict[str, Any] = {}
         for g in sorted({r[key] for r in rows}):
             m = np.array([r[key] == g for r in rows])
+            supported = [c for c in range(len(REASONS)) if (y_r[m] == c).sum() >= MIN_SUPPORT]
             groups[g] = {
                 "n": int(m.sum()),
                 "reason_macro_f1": _macro(y_r[m], reason_prob[m].argmax(1)),
+                # macro-F1 over the reasons with at least MIN_SUPPORT examples in the group: real reviews hold
+                # almost no died / moved / other_contacts, whose near-empty F1s otherwise dominate the mean
+                "reason_macro_f1_supported": float(
+                    f1_score(y_r[m], reason_prob[m].argmax(1), labels=supported, average="macro", zero_division=0)
+                )
+                if supported
+                else float("nan"),
+                "reasons_supported": [REASONS[c] for c in supported],
                 "sentiment_macro_f1": _macro(y_s[m], sentiment_prob[m].argmax(1)),
             }
         out[f"by_{key}"] = groups
