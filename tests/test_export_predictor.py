@@ -66,9 +66,10 @@ def test_predictor_fields_and_order(shipped):
         assert p.treatment == (p.reason == "treatment")
         assert p.model == "churnlens-t1"
     assert out[3].truncated and not out[0].truncated
-    # the same text scores the same alone and inside a padded batch
+    # the same text scores (nearly) the same alone and inside a padded batch: dynamic int8 quantisation picks its
+    # activation scale per batch, so batch neighbours move a score by up to ~1e-3, never more
     alone = pred.predict_one(TEXTS[1])
-    assert alone.reason_scores == pytest.approx(out[1].reason_scores, abs=1e-4)
+    assert alone.reason_scores == pytest.approx(out[1].reason_scores, abs=3e-3)
 
 
 def test_predictor_rejects_empty_text_naming_the_index(shipped):
