@@ -248,11 +248,16 @@ def _retrain(args: argparse.Namespace) -> int:
 
 
 def _post_reload(url: str, key: str | None) -> None:
+    """Ask a running API to reload. The promotion stands either way: a failed call is reported, not fatal."""
+    import urllib.error
     import urllib.request
 
     req = urllib.request.Request(url, method="POST", headers={"Authorization": f"Bearer {key}"} if key else {})
-    with urllib.request.urlopen(req, timeout=120) as resp:
-        print(f"reload: {resp.status} {resp.read().decode()}")
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            print(f"reload: {resp.status} {resp.read().decode()}")
+    except (urllib.error.URLError, TimeoutError) as exc:
+        print(f"reload request failed ({exc}); send SIGHUP or POST {url} yourself", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -133,3 +133,29 @@ def test_feedback_routes(settings, tmp_path):
         assert export.status_code == 200 and len(lines) == 1 and '"treatment"' in lines[0]
         assert c.delete(f"/v1/admin/feedback/{first.json()['id']}", headers=auth).status_code == 204
         assert c.delete(f"/v1/admin/feedback/{first.json()['id']}", headers=auth).status_code == 404
+
+
+def test_reload_under_load_loses_no_request(settings):
+    """Requests keep flowing from several threads while the model is swapped three times: every one succeeds."""
+    import threading
+    from dataclasses import replace
+
+    statuses: list[int] = []
+    lock = threading.Lock()
+    with TestClient(create_app(replace(settings, api_keys=("k",)))) as c:
+        auth = {"Authorization": "Bearer k"}
+
+        def caller(n: int) -> None:
+            for i in range(n):
+                r = c.post("/v1/classify", json={"text": f"otrevlig personal {i}"}, headers=auth)
+                with lock:
+                    statuses.append(r.status_code)
+
+        threads = [threading.Thread(target=caller, args=(40,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        reloads = [c.post("/v1/admin/reload", headers=auth).status_code for _ in range(3)]
+        for t in threads:
+            t.join(timeout=120)
+    assert reloads == [200, 200, 200]
+    assert len(statuses) == 160 and set(statuses) == {200}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
 import shutil
 
 import pytest
+from sqlalchemy import text
 
 pytest.importorskip("torch")
 
@@ -44,9 +46,19 @@ def models(tmp_path, tiny_models_dir):
     return dst
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = FeedbackStore(f"sqlite:///{tmp_path / 'fb.sqlite3'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = FeedbackStore(f"sqlite:///{tmp_path / 'fb.sqlite3'}")
+    else:
+        url = os.environ.get("CHURNLENS_TEST_POSTGRES_URL")
+        if not url:
+            if os.environ.get("CI"):
+                pytest.fail("CI must provide CHURNLENS_TEST_POSTGRES_URL (.ci/run starts PostgreSQL)")
+            pytest.skip("no PostgreSQL: set CHURNLENS_TEST_POSTGRES_URL")
+        s = FeedbackStore(url)
+        with s.engine.begin() as conn:
+            conn.execute(text("DELETE FROM feedback"))
     yield s
     s.close()
 
@@ -152,7 +164,8 @@ def test_feedback_retrain_promote_reload(models, store, tiny_run, tmp_path):
         assert not (models / "t1").exists() and (models / "t2" / "model.onnx").is_file()
         card = (tmp_path / "cards" / "t2.md").read_text()
         assert "Compared with t1" in card
-        assert json.loads((models / "t2" / "metrics.json").read_text())["feedback_max_id"] == 5
+        newest = max(r["id"] for r in store.iter_rows())
+        assert json.loads((models / "t2" / "metrics.json").read_text())["feedback_max_id"] == newest
         # the running API picks the new model up through hot reload
         r = c.post("/v1/admin/reload", headers=auth)
         assert r.status_code == 200 and r.json() == {"previous": "t1", "current": "t2"}
