@@ -40,7 +40,7 @@ def embed_hf(model_dir: Path, texts: list[str], prefix: str = "query: ") -> np.n
     return pooled.numpy().astype(np.float64)
 
 
-def five_language_words(n_per_lang: int = 2400, seed: int = 7) -> list[str]:
+def five_language_words(n_per_lang: int = 2600, seed: int = 7) -> list[str]:
     """Words from the sv/da/nb/en wordfreq lists (a third capitalised) plus the Nynorsk test sentences' words."""
     import wordfreq
 
