@@ -34,7 +34,7 @@ def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
 
 
 class Predictor:
-    def __init__(self, model_dir: str | Path | None = None, threads: int = 0, batch_size: int = 32) -> None:
+    def __init__(self, model_dir: str | Path | None = None, threads: int = 0, batch_size: int = 8) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
