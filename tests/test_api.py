@@ -159,3 +159,37 @@ def test_reload_under_load_loses_no_request(settings):
             t.join(timeout=120)
     assert reloads == [200, 200, 200]
     assert len(statuses) == 160 and set(statuses) == {200}
+
+
+def test_full_queue_is_503_with_retry_after(settings):
+    from dataclasses import replace
+
+    with TestClient(create_app(replace(settings, queue_size=2))) as c:
+        r = c.post("/v1/classify/batch", json={"messages": [{"text": "hej"}] * 3})
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert c.post("/v1/classify", json={"text": "hej"}).status_code == 200
+        assert "churnlens_overloaded_total 1.0" in c.get("/metrics").text
+
+
+def test_body_over_the_limit_is_413(settings):
+    from dataclasses import replace
+
+    with TestClient(create_app(replace(settings, max_body_bytes=1000))) as c:
+        assert c.post("/v1/classify", json={"text": "x" * 5000}).status_code == 413
+
+
+def test_serving_imports_without_torch_transformers_or_datasets():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('torch', 'transformers', 'datasets'):\n"
+        "    sys.modules[name] = None\n"
+        "import serving.predictor, serving.api.app, serving.bulk.score, serving.bulk.report, serving.bulk.notebook\n"
+        "import serving.bulk.ray_engine, serving.feedback.store\n"
+        "import churnlens.cli\n"
+        "churnlens.cli.build_parser()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
