@@ -164,6 +164,9 @@ def test_feedback_retrain_promote_reload(models, store, tiny_run, tmp_path):
         assert not (models / "t1").exists() and (models / "t2" / "model.onnx").is_file()
         card = (tmp_path / "cards" / "t2.md").read_text()
         assert "Compared with t1" in card
+        from training.model_card import CARDS_DIR
+
+        assert not (CARDS_DIR / "t2.md").exists()  # tests never write into the repository
         newest = max(r["id"] for r in store.iter_rows())
         assert json.loads((models / "t2" / "metrics.json").read_text())["feedback_max_id"] == newest
         # the running API picks the new model up through hot reload

@@ -103,8 +103,10 @@ def release(
     rows: list[dict] | None = None,
     extra_metrics: dict[str, Any] | None = None,
     baselines: bool = True,
+    cards_dir: Path | None = None,
+    write_card: bool = True,
 ) -> dict[str, Any]:
-    from training.model_card import write_model_card
+    from training.model_card import CARDS_DIR, write_model_card
     from training.package import labels_json, package_model
     from training.train import load_model
 
@@ -142,7 +144,8 @@ def release(
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     (out / "metrics.md").write_text(evaluation["summary_markdown"] + "\n")
-    write_model_card(out, metrics)
+    if write_card:
+        write_model_card(out, metrics, cards_dir or CARDS_DIR)
     if make_current:
         switch_current(Path(models_dir), version)
     return metrics

@@ -207,6 +207,7 @@ def retrain(
         make_current=False,
         rows=merged,
         baselines=baselines,
+        write_card=False,  # the card is written on promotion, with the comparison
         extra_metrics={"feedback_max_id": max_id, "corrections": merge_stats, "warm_start": start_from != base_model},
     )
     current_eval = evaluate_shipped(current_dir, "test", baselines=False, all_rows=merged)["reports"]
