@@ -11,30 +11,18 @@ torch = pytest.importorskip("torch")
 from serving.labels import REASONS  # noqa: E402
 from tests.conftest import synthetic_rows as _rows  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
-from training.tiny import make_tiny_encoder  # noqa: E402
 from training.train import load_model, train  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory, pruned_dir):
-    return make_tiny_encoder(tmp_path_factory.mktemp("tiny"), pruned_dir)
+def tiny(tiny_run):
+    """The shared tiny run's configuration (its tiny random encoder, learning rates, dropout 0)."""
+    return tiny_run[1]
 
 
-def _cfg(tiny, out, **kw) -> TrainConfig:
-    base = dict(
-        model=str(tiny),
-        output_dir=str(out),
-        max_length=32,
-        batch_size=8,
-        epochs=6,
-        lr=3e-3,
-        head_lr=3e-3,
-        eval_every=9,
-        checkpoint_every=9,
-        patience=100,
-        dropout=0.0,
-    )
-    return TrainConfig(**(base | kw))
+def _cfg(tiny: TrainConfig, out, **kw) -> TrainConfig:
+    base = dict(output_dir=str(out), max_length=32, epochs=6, eval_every=9, checkpoint_every=9, patience=100)
+    return dataclasses.replace(tiny, **(base | kw))
 
 
 def test_tiny_model_learns_and_saves(tiny, tmp_path):

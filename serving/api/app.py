@@ -301,12 +301,14 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("path", "")
+            path = scope.get("path", "")
+            # the route template, not the raw path, labels the metrics: ids in paths would grow series without bound
+            route = scope.get("path_template") or "unmatched"
             state: State | None = getattr(scope["app"].state, "churnlens", None) if "app" in scope else None
             if state is not None:
                 state.metrics.requests.labels(route, str(status)).inc()
                 state.metrics.latency.labels(route).observe(elapsed)
-            log.info("request id=%s %s %s status=%d %.1fms", rid, scope.get("method"), route, status, elapsed * 1000)
+            log.info("request id=%s %s %s status=%d %.1fms", rid, scope.get("method"), path, status, elapsed * 1000)
 
     return middleware
 
