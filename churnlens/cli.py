@@ -49,17 +49,14 @@ def _train(args: argparse.Namespace) -> int:
 
     from training.config import from_args
     from training.data.load import load_rows
+    from training.data.sentiment_extra import train_and_dev
     from training.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = from_args(args)
     rows = [r for r in load_rows(Path(cfg.data_dir)) if r["origin"] in cfg.origins]
-    best = train(
-        cfg,
-        [r for r in rows if r["split"] == "train"],
-        [r for r in rows if r["split"] == "dev"],
-        resume=args.resume,
-    )
+    train_rows, dev_rows = train_and_dev(rows, cfg.sentiment_extra, cfg.seed)
+    best = train(cfg, train_rows, dev_rows, resume=args.resume)
     print(f"best model: {best}")
     return 0
 

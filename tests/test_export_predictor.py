@@ -102,3 +102,33 @@ def test_any_text_is_scored_or_rejected_by_name(shipped):
             assert abs(sum(p.reason_scores.values()) - 1) < 1e-3 and p.language
 
     check()
+
+
+def test_quantised_graph_is_int8_with_weight_only_ffn(shipped):
+    """Attention and embeddings are dynamic int8; every feed-forward MatMul is 8-bit weight-only (MatMulNBits);
+    no float MatMul is left."""
+    import onnx
+
+    graph = onnx.load(str(shipped / "model.onnx")).graph
+    ops = [n.op_type for n in graph.node]
+    nbits = [n for n in graph.node if n.op_type == "MatMulNBits"]
+    layers = 2  # the tiny encoder's
+    assert len(nbits) == 2 * layers
+    assert all({a.name: a.i for a in n.attribute}["bits"] == 8 for n in nbits)
+    assert "MatMul" not in ops
+    assert any(op in ops for op in ("QAttention", "DynamicQuantizeMatMul", "MatMulInteger"))
+
+
+def test_shipped_default_model_fits_the_budget():
+    """The committed default: int8 ONNX at most 60 MB with its tokenizer, labels and metrics beside it."""
+    import json
+
+    from serving.model_files import current_model_dir
+
+    current = current_model_dir()
+    assert (current / "model.onnx").stat().st_size <= 60_000_000
+    labels = json.loads((current / "labels.json").read_text())
+    assert labels["reasons"] == list(REASONS) and labels["temperature"]["reason"] > 0
+    metrics = json.loads((current / "metrics.json").read_text())
+    assert metrics["parity_test_split"]["reason_agreement"] >= 0.99
+    assert (current / "tokenizer.json").is_file()

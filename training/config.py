@@ -39,6 +39,8 @@ class TrainConfig:
     device: str = "auto"  # "auto" picks cuda when present
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
     origins: list[str] = field(default_factory=lambda: ["written", "real"])
+    # sentiment-only rows drawn from ../shared/data (star-rated reviews, NoReC sentences); 0 = none
+    sentiment_extra: int = 0
     limit_train: int = 0  # use only the first N training rows (0 = all), for smoke runs
     init_heads: str = ""  # a heads.safetensors to start the heads from (warm start); empty = fresh heads
     stop_after: int = 0  # leave after this many steps in this invocation (checkpointed; continue with --resume)

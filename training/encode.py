@@ -11,6 +11,8 @@ import torch
 from serving.labels import REASONS, SENTIMENTS
 from serving.preprocess import head_tail, normalize_text
 
+IGNORE = -100  # torch's CrossEntropyLoss ignore_index
+
 
 @dataclass
 class EncodedSplit:
@@ -46,7 +48,8 @@ def encode_rows(tokenizer, rows: list[dict], max_length: int, truncation: str, p
     ids, truncated = encode_texts(tokenizer, [r["text"] for r in rows], max_length, truncation, prefix)
     return EncodedSplit(
         ids=ids,
-        reason=np.array([REASONS.index(r["reason"]) for r in rows], dtype=np.int64),
+        # a row without a reason (sentiment-only extras) gets IGNORE, which the reason loss skips
+        reason=np.array([REASONS.index(r["reason"]) if r["reason"] else IGNORE for r in rows], dtype=np.int64),
         sentiment=np.array([SENTIMENTS.index(r["sentiment"]) for r in rows], dtype=np.int64),
         truncated=np.array(truncated, dtype=bool),
         pad_id=tokenizer.pad_token_id,

@@ -40,6 +40,30 @@ def _per_language_table(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _quantisation(export: dict[str, Any]) -> str:
+    if export.get("quantisation") == "dynamic+weight_only_ffn":
+        return (
+            "attention and embeddings dynamic int8 with per-channel weights, the feed-forward MatMuls 8-bit\n"
+            "  weight-only (MatMulNBits, blocks of 32, int8 compute)"
+        )
+    return "dynamic int8 with per-channel weights"
+
+
+def _extras_paragraph(train: dict[str, Any]) -> str:
+    n = int(train["config"].get("sentiment_extra", 0))
+    if not n:
+        return ""
+    by_source = train.get("rows_by_source", {})
+    counts = ", ".join(f"{k} {v}" for k, v in by_source.items()) or "not recorded"
+    return (
+        f"\nThe sentiment head also saw {n} sentiment-only rows with no reason label, drawn at training time from\n"
+        "../shared/data: Swedish and Danish Trustpilot reviews with their author's star rating (1-2 stars negative, 3\n"
+        "neutral, 4-5 positive) and Norwegian NoReC sentences with their annotated polarity (CC BY-NC 4.0; Øvrelid\n"
+        "et al., LREC 2020; models built on it may be used commercially). None of them is labelled by us or a\n"
+        "near-duplicate of a dev or test text. Training rows by source: " + counts + ".\n"
+    )
+
+
 def render(metrics: dict[str, Any], data_summary: str = "") -> str:
     version = metrics["version"]
     reports = metrics["test"]
@@ -75,7 +99,7 @@ language, calibrated probabilities and a needs-review signal.
   {cfg["reason_loss_weight"]} / sentiment {cfg["sentiment_loss_weight"]}, seed {cfg["seed"]}; early stopping on
   dev reason macro-F1 (best step {metrics["train"].get("best_step")}).
 - Shipped as ONNX (opset {metrics["export"]["opset"]}, fused by onnxruntime's transformer optimizer:
-  {metrics["export"]["fused_operators"]}) quantised to int8 with per-channel weights,
+  {metrics["export"]["fused_operators"]}) quantised to int8: {_quantisation(metrics["export"])},
   {metrics["export"]["size_bytes"] / 1e6:.1f} MB. Served with onnxruntime; no torch needed.
 - Parity, int8 ONNX against torch fp32 on the test split (n={par["n"]}): predicted reason agrees on
   {par["reason_agreement"]:.4f}, largest probability difference {par["max_abs_prob_diff"]:.4f}.
@@ -93,7 +117,7 @@ safety-critical triage; inferring anything about the writer beyond the message's
 Our own written inbox (data/written.jsonl: original messages by many writer briefs, double-labelled with
 adjudication) and hand-labelled real Danish and Swedish Trustpilot reviews (data/real_labels.jsonl: ids and
 labels only; the text is read from the unredistributable ../shared/data at training time). See data/README.md.
-{data_summary}
+{_extras_paragraph(metrics["train"])}{data_summary}
 
 ## Evaluation (test split, never used for training, early stopping or thresholds)
 {markdown_summary(reports)}

@@ -94,6 +94,16 @@ def parity(run_best: Path, model_dir: Path, rows: list[dict], cfg: TrainConfig) 
     }
 
 
+def _rows_by_source(rows: list[dict], cfg: TrainConfig) -> dict[str, int]:
+    """The training rows per source, rebuilt from the config for runs that did not record it (the draw is seeded)."""
+    from collections import Counter
+
+    from training.data.sentiment_extra import train_and_dev
+
+    train, _ = train_and_dev([r for r in rows if r["origin"] in cfg.origins], cfg.sentiment_extra, cfg.seed)
+    return dict(sorted(Counter(r.get("source", r.get("origin", "?")) for r in train).items()))
+
+
 def release(
     run_dir: Path,
     version: str,
@@ -137,7 +147,12 @@ def release(
         "temperature": temperature,
         "thresholds": thresholds,
         "dev_coverage": coverage_table(y_r, softmax(r_dev, temperature["reason"])),
-        "train": {"config": meta["config"], "best_step": meta.get("step"), "dev": meta.get("dev")},
+        "train": {
+            "config": meta["config"],
+            "best_step": meta.get("step"),
+            "dev": meta.get("dev"),
+            "rows_by_source": meta.get("train_rows") or _rows_by_source(rows, cfg),
+        },
         "test": evaluation["reports"],
         "run_dir": str(Path(run_dir).resolve()),
         **(extra_metrics or {}),

@@ -30,6 +30,7 @@ from serving.feedback.store import FeedbackStore, text_hash
 from serving.labels import REASONS
 from serving.model_files import current_model_dir, switch_current
 from training.config import TrainConfig
+from training.data.sentiment_extra import train_and_dev
 
 log = logging.getLogger("churnlens.retrain")
 
@@ -194,7 +195,7 @@ def retrain(
         log.warning("the current model's training run is not on this machine; starting from the base encoder")
     heads = str(previous_run.parent / "heads.safetensors") if start_from != base_model else ""
     run_cfg = dataclasses.replace(cfg, model=start_from, output_dir=str(run_dir), init_heads=heads)
-    train(run_cfg, [r for r in merged if r["split"] == "train"], [r for r in merged if r["split"] == "dev"])
+    train(run_cfg, *train_and_dev(merged, run_cfg.sentiment_extra, run_cfg.seed))
 
     version = version or _next_version(current_version)
     staging = work / "models"

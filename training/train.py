@@ -9,6 +9,7 @@ import logging
 import math
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from transformers import AutoTokenizer
 
 from serving.labels import REASONS, SENTIMENTS
 from training.config import TrainConfig
-from training.encode import EncodedSplit, batches, encode_rows
+from training.encode import IGNORE, EncodedSplit, batches, encode_rows
 from training.model import ChurnModel
 
 log = logging.getLogger("churnlens.train")
@@ -34,7 +35,7 @@ def pick_device(name: str) -> torch.device:
 def class_weights(labels: np.ndarray, n: int, scheme: str) -> torch.Tensor | None:
     if scheme == "none":
         return None
-    counts = np.bincount(labels, minlength=n).astype(np.float64) + 1.0
+    counts = np.bincount(labels[labels >= 0], minlength=n).astype(np.float64) + 1.0
     w = counts.sum() / counts
     if scheme == "sqrt_inverse":
         w = np.sqrt(w)
@@ -107,6 +108,7 @@ def train(cfg: TrainConfig, train_rows: list[dict], dev_rows: list[dict], resume
     tokenizer = AutoTokenizer.from_pretrained(cfg.model)
     if cfg.limit_train:
         train_rows = train_rows[: cfg.limit_train]
+    composition = dict(sorted(Counter(r.get("source", r.get("origin", "?")) for r in train_rows).items()))
     train_set = encode_rows(tokenizer, train_rows, cfg.max_length, cfg.truncation, cfg.text_prefix)
     dev_set = encode_rows(tokenizer, dev_rows, cfg.max_length, cfg.truncation, cfg.text_prefix)
 
@@ -172,9 +174,9 @@ def train(cfg: TrainConfig, train_rows: list[dict], dev_rows: list[dict], resume
             r_logits, s_logits = model(ids, mask)
             y_r = torch.as_tensor(train_set.reason[idx], device=device)
             y_s = torch.as_tensor(train_set.sentiment[idx], device=device)
-            loss = cfg.reason_loss_weight * reason_loss(r_logits, y_r) + cfg.sentiment_loss_weight * sentiment_loss(
-                s_logits, y_s
-            )
+            loss = cfg.sentiment_loss_weight * sentiment_loss(s_logits, y_s)
+            if bool((y_r != IGNORE).any()):  # a batch of sentiment-only rows has no reason loss (not NaN)
+                loss = loss + cfg.reason_loss_weight * reason_loss(r_logits, y_r)
             optim.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -198,7 +200,9 @@ def train(cfg: TrainConfig, train_rows: list[dict], dev_rows: list[dict], resume
                 log.info("step %d dev %s", step, scores)
                 if scores["reason_macro_f1"] > best:
                     best, bad_evals = scores["reason_macro_f1"], 0
-                    save_model(model, tokenizer, cfg, out / "best", {"step": step, "dev": scores})
+                    save_model(
+                        model, tokenizer, cfg, out / "best", {"step": step, "dev": scores, "train_rows": composition}
+                    )
                 else:
                     bad_evals += 1
                     if bad_evals >= cfg.patience:
