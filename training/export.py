@@ -79,7 +79,7 @@ def ffn_nodes(path: Path) -> list[str]:
     return [
         node.name
         for node in onnx.load(str(path), load_external_data=False).graph.node
-        if node.op_type == "MatMul" and pattern.search(node.name) and "attention" not in node.name
+        if node.op_type == "MatMul" and pattern.search(node.name)
     ]
 
 

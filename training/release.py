@@ -14,7 +14,7 @@ from serving.labels import REASONS, SENTIMENTS
 from serving.model_files import switch_current
 from training.baselines import KeywordBaseline, TfidfBaseline
 from training.config import TrainConfig
-from training.data.load import DATA_DIR, load_rows
+from training.data.load import DATA_DIR, load_rows, rows_by_source
 from training.evaluate import coverage_table, fit_temperature, full_report, markdown_summary, softmax
 
 log = logging.getLogger("churnlens.release")
@@ -96,12 +96,10 @@ def parity(run_best: Path, model_dir: Path, rows: list[dict], cfg: TrainConfig) 
 
 def _rows_by_source(rows: list[dict], cfg: TrainConfig) -> dict[str, int]:
     """The training rows per source, rebuilt from the config for runs that did not record it (the draw is seeded)."""
-    from collections import Counter
-
     from training.data.sentiment_extra import train_and_dev
 
     train, _ = train_and_dev([r for r in rows if r["origin"] in cfg.origins], cfg.sentiment_extra, cfg.seed)
-    return dict(sorted(Counter(r.get("source", r.get("origin", "?")) for r in train).items()))
+    return rows_by_source(train)
 
 
 def release(

@@ -9,7 +9,6 @@ import logging
 import math
 import random
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from transformers import AutoTokenizer
 
 from serving.labels import REASONS, SENTIMENTS
 from training.config import TrainConfig
+from training.data.load import rows_by_source
 from training.encode import IGNORE, EncodedSplit, batches, encode_rows
 from training.model import ChurnModel
 
@@ -108,7 +108,7 @@ def train(cfg: TrainConfig, train_rows: list[dict], dev_rows: list[dict], resume
     tokenizer = AutoTokenizer.from_pretrained(cfg.model)
     if cfg.limit_train:
         train_rows = train_rows[: cfg.limit_train]
-    composition = dict(sorted(Counter(r.get("source", r.get("origin", "?")) for r in train_rows).items()))
+    composition = rows_by_source(train_rows)
     train_set = encode_rows(tokenizer, train_rows, cfg.max_length, cfg.truncation, cfg.text_prefix)
     dev_set = encode_rows(tokenizer, dev_rows, cfg.max_length, cfg.truncation, cfg.text_prefix)
 
@@ -175,7 +175,7 @@ def train(cfg: TrainConfig, train_rows: list[dict], dev_rows: list[dict], resume
             y_r = torch.as_tensor(train_set.reason[idx], device=device)
             y_s = torch.as_tensor(train_set.sentiment[idx], device=device)
             loss = cfg.sentiment_loss_weight * sentiment_loss(s_logits, y_s)
-            if bool((y_r != IGNORE).any()):  # a batch of sentiment-only rows has no reason loss (not NaN)
+            if (train_set.reason[idx] != IGNORE).any():  # a batch of sentiment-only rows has no reason loss (not NaN)
                 loss = loss + cfg.reason_loss_weight * reason_loss(r_logits, y_r)
             optim.zero_grad(set_to_none=True)
             loss.backward()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,11 @@ def real_rows(data_dir: Path = DATA_DIR, shared_dir: Path = SHARED_DATA) -> list
         for r in labels
         if r["id"] in texts
     ]
+
+
+def rows_by_source(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """How many rows come from each source (written, a ../shared/data folder), sorted by source."""
+    return dict(sorted(Counter(r.get("source", r.get("origin", "?")) for r in rows).items()))
 
 
 def load_rows(data_dir: Path = DATA_DIR, shared_dir: Path = SHARED_DATA) -> list[dict[str, Any]]:

@@ -30,8 +30,7 @@ MIX = {"negative": 0.4, "neutral": 0.25, "positive": 0.35}
 MIN_WORDS = 3
 # each sentiment's rows are spread over the sources that have it by these weights: NoReC is critics' prose, not
 # customers', so it gets half a share (it is still the only real Norwegian text)
-SOURCE_WEIGHT = {"sv_trustpilot_teaelming": 1.0, "da_trustpilot_kofoedsan": 1.0, "sv_trustpilot_neutral_kblab": 1.0}
-SOURCE_WEIGHT[NOREC_SOURCE] = 0.5
+SOURCE_WEIGHT = {**dict.fromkeys(STAR_SOURCES, 1.0), NOREC_SOURCE: 0.5}
 
 
 def stars_to_sentiment(stars: int) -> str:
@@ -91,35 +90,29 @@ def sentiment_extra_rows(
     taken_keys = {_key(r["text"]) for r in labelled}
     held_out = [r["text"] for r in labelled if r["split"] != "train"]
     rng = random.Random(seed)
-    picked: list[dict[str, Any]] = []
     pools = _candidates(shared_dir)
+    quota: dict[tuple[str, str], float] = {}  # rows wanted per (sentiment, source)
     for sentiment, share in MIX.items():
-        sources = [f for (s, f) in pools if s == sentiment]
+        sources = sorted(f for (s, f) in pools if s == sentiment)
         total_w = sum(SOURCE_WEIGHT[f] for f in sources)
-        for folder in sorted(sources):
-            pool = [
-                r for r in pools[sentiment, folder] if r["id"] not in taken_ids and _key(r["text"]) not in taken_keys
-            ]
-            rng.shuffle(pool)
-            # draw a margin so that dropping near-duplicates of dev/test still leaves the wanted count
-            picked.extend(pool[: round(n * share * SOURCE_WEIGHT[folder] / total_w * 1.2)])
+        for folder in sources:
+            quota[sentiment, folder] = n * share * SOURCE_WEIGHT[folder] / total_w
+    picked: list[dict[str, Any]] = []
+    for group, wanted in quota.items():
+        pool = [r for r in pools[group] if r["id"] not in taken_ids and _key(r["text"]) not in taken_keys]
+        rng.shuffle(pool)
+        # draw a margin so that dropping near-duplicates of dev/test still leaves the wanted count
+        picked.extend(pool[: round(wanted * 1.2)])
     pairs = near_duplicate_pairs(held_out + [r["text"] for r in picked])
     near = {j - len(held_out) for i, j, _ in pairs if i < len(held_out) <= j}
-    kept: list[dict[str, Any]] = []
+    kept: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     seen: set[str] = set()
     for k, r in enumerate(picked):
         key = _key(r["text"])
-        if k in near or key in seen:
-            continue
-        seen.add(key)
-        kept.append(r)
-    by_group: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for r in kept:
-        by_group[r["sentiment"], r["source"]].append(r)
-    out = []
-    for (sentiment, folder), group in sorted(by_group.items()):
-        total_w = sum(SOURCE_WEIGHT[f] for (s, f) in by_group if s == sentiment)
-        out.extend(group[: round(n * MIX[sentiment] * SOURCE_WEIGHT[folder] / total_w)])
+        if k not in near and key not in seen:
+            seen.add(key)
+            kept[r["sentiment"], r["source"]].append(r)
+    out = [r for group in sorted(kept) for r in kept[group][: round(quota[group])]]
     log.info(
         "sentiment extras: %d rows (%s); %d dropped as near-duplicates of dev/test text",
         len(out),
